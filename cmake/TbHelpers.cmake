@@ -74,3 +74,36 @@ function(tb_add_bench)
     target_link_libraries(${ARG_NAME} PRIVATE tb_flags benchmark::benchmark ${ARG_DEPS})
     set_target_properties(${ARG_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bench)
 endfunction()
+
+if(TB_FUZZ AND NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "TB_FUZZ needs clang's libFuzzer: configure with "
+        "CC=clang CXX=clang++ (scripts/bootstrap installs clang)")
+endif()
+
+# tb_add_fuzz(NAME <fuzz_name> SOURCES ... LABELS <component> [DEPS ...] [CORPUS <dir>...])
+# SOURCES define LLVMFuzzerTestOneInput(const uint8_t*, size_t).
+#  - TB_FUZZ=ON (clang): a libFuzzer binary; ctest runs it for TB_FUZZ_SECONDS (label fuzz).
+#  - otherwise: the same function linked to tests/fuzz/driver.cpp, which replays the CORPUS
+#    files and seeded random and mutated inputs; ctest runs it as a unit test, so the default
+#    sanitized test run exercises every target.
+function(tb_add_fuzz)
+    cmake_parse_arguments(ARG "" "NAME" "SOURCES;LABELS;DEPS;CORPUS" ${ARGN})
+    if(TB_FUZZ)
+        add_executable(${ARG_NAME} ${ARG_SOURCES})
+        target_compile_options(${ARG_NAME} PRIVATE -fsanitize=fuzzer,address,undefined)
+        target_link_options(${ARG_NAME} PRIVATE -fsanitize=fuzzer,address,undefined)
+        target_link_libraries(${ARG_NAME} PRIVATE tb_flags ${ARG_DEPS})
+        set_target_properties(${ARG_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/fuzz)
+        add_test(NAME ${ARG_NAME}
+            COMMAND ${ARG_NAME} -max_total_time=${TB_FUZZ_SECONDS} -timeout=10 ${ARG_CORPUS})
+        set_tests_properties(${ARG_NAME} PROPERTIES LABELS "fuzz;${ARG_LABELS}"
+            TIMEOUT 600)
+    elseif(TB_TESTS)
+        add_executable(${ARG_NAME} ${ARG_SOURCES} ${CMAKE_SOURCE_DIR}/tests/fuzz/driver.cpp)
+        target_link_libraries(${ARG_NAME} PRIVATE tb_flags ${ARG_DEPS})
+        set_target_properties(${ARG_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+        add_test(NAME ${ARG_NAME} COMMAND ${ARG_NAME} ${ARG_CORPUS})
+        set_tests_properties(${ARG_NAME} PROPERTIES LABELS "unit;fuzz-replay;${ARG_LABELS}"
+            TIMEOUT 300)
+    endif()
+endfunction()
