@@ -4,6 +4,8 @@
 #include <rte_eth_ring.h>
 #include <rte_log.h>
 #include <rte_ring.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -15,8 +17,10 @@
 #include <charconv>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
+#include <sstream>
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -73,28 +77,29 @@ void drain_and_free(rte_ring* ring) {
     rte_ring_free(ring);
 }
 
-// What a memif server socket path holds now.
-enum class SocketState { kAbsent, kStale, kLive, kNotSocket };
-
-SocketState probe_socket(const std::string& path) {
-    struct stat st {};
-    if (stat(path.c_str(), &st) != 0) {
-        return SocketState::kAbsent;
+// Whether some process in this network namespace listens on the Unix socket `path`, read from
+// /proc/net/unix. Connecting to find out is not an option: a memif server that sees a connection
+// vanish at once can take its whole process down (DPDK 22.11's interrupt thread panics on the
+// closed descriptor).
+bool someone_listens_on(const std::string& path) {
+    constexpr unsigned long kAcceptConnections = 0x10000;  // __SO_ACCEPTCON: a listening socket
+    std::error_code ec;
+    const std::string absolute = std::filesystem::absolute(path, ec).lexically_normal().string();
+    std::ifstream table("/proc/net/unix");
+    std::string line;
+    std::getline(table, line);  // header
+    while (std::getline(table, line)) {
+        std::istringstream fields(line);
+        std::string slot, refcount, protocol, flags, type, state, inode, bound;
+        fields >> slot >> refcount >> protocol >> flags >> type >> state >> inode >> bound;
+        if (bound.empty() || (bound != path && bound != absolute)) {
+            continue;
+        }
+        if ((std::stoul(flags, nullptr, 16) & kAcceptConnections) != 0) {
+            return true;
+        }
     }
-    if (!S_ISSOCK(st.st_mode)) {
-        return SocketState::kNotSocket;
-    }
-    const int fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
-    if (fd < 0) {
-        return SocketState::kStale;
-    }
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
-    const bool live =
-        connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
-    ::close(fd);
-    return live ? SocketState::kLive : SocketState::kStale;
+    return false;
 }
 
 // Silences a driver's log type while we retry something it reports as an error every time.
@@ -150,6 +155,31 @@ EthPort::EthPort(const EthPortConfig& config) : spec_(config.spec) {
 
 EthPort::~EthPort() { close(); }
 
+void EthPort::claim_server_socket(const std::string& path) {
+    // A lock next to the socket, held while this server lives, tells servers in other network
+    // namespaces (containers sharing the run directory) that the socket is taken; the kernel
+    // drops it when the process dies, however it dies.
+    const std::string lock_path = path + ".lock";
+    lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (lock_fd_ < 0) {
+        throw StartupError("cannot create " + lock_path + ": " + errno_text(errno) +
+                           "; choose a run directory you can write to");
+    }
+    if (flock(lock_fd_, LOCK_EX | LOCK_NB) != 0 || someone_listens_on(path)) {
+        throw StartupError("memif socket " + path +
+                           " is in use by a running server; stop it or choose another socket path");
+    }
+    lock_path_ = lock_path;
+    struct stat st {};
+    if (stat(path.c_str(), &st) == 0) {
+        if (!S_ISSOCK(st.st_mode)) {
+            throw StartupError(path + " exists and is not a socket; remove it or choose another "
+                                      "memif socket path");
+        }
+        ::unlink(path.c_str());  // left by a server that died
+    }
+}
+
 void EthPort::open_memif(const EthPortConfig& config, bool server, std::string_view path_view) {
     const std::string path(path_view);
     if (path.empty() || path.find(',') != std::string::npos ||
@@ -167,20 +197,7 @@ void EthPort::open_memif(const EthPortConfig& config, bool server, std::string_v
                                    ec.message() + "; choose a run directory you can write to");
             }
         }
-        switch (probe_socket(path)) {
-            case SocketState::kAbsent:
-                break;
-            case SocketState::kStale:
-                ::unlink(path.c_str());  // left by a server that died
-                break;
-            case SocketState::kLive:
-                throw StartupError("memif socket " + path +
-                                   " is in use by a running server; stop it or choose another "
-                                   "socket path");
-            case SocketState::kNotSocket:
-                throw StartupError(path + " exists and is not a socket; remove it or choose "
-                                          "another memif socket path");
-        }
+        claim_server_socket(path);
     }
     device_name_ = "net_memif_tb" + std::to_string(g_next_id++);
     const std::string args = std::string("role=") + (server ? "server" : "client") +
@@ -386,6 +403,14 @@ void EthPort::close() noexcept {
     if (pool_ != nullptr) {
         rte_mempool_free(pool_);
         pool_ = nullptr;
+    }
+    if (lock_fd_ >= 0) {
+        if (!lock_path_.empty()) {
+            ::unlink(lock_path_.c_str());
+            lock_path_.clear();
+        }
+        ::close(lock_fd_);
+        lock_fd_ = -1;
     }
     if (!ring_name_.empty()) {
         std::lock_guard lock(g_ring_mutex);

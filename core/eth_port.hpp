@@ -4,7 +4,8 @@
 //
 //   memif:server:PATH   net_memif server on the file socket PATH (socket-abstract=no); the link
 //                       comes up when a client connects. A stale socket file left by a dead
-//                       server is replaced; a live one is an error ("socket in use").
+//                       server is replaced; a live one is an error ("socket in use"). The server
+//                       holds a lock on PATH.lock while it runs.
 //   memif:client:PATH   net_memif client; start-up retries until a server listens on PATH,
 //                       bounded by connect_timeout_ns.
 //   ring:NAME           an in-process net_ring pair: the first port opened as ring:NAME and the
@@ -112,6 +113,7 @@ public:
     [[nodiscard]] rte_ether_addr mac() const noexcept;
 
 private:
+    void claim_server_socket(const std::string& path);
     void open_memif(const EthPortConfig& config, bool server, std::string_view path);
     void open_ring(std::string_view name);
     void open_vdev(std::string_view args);
@@ -125,6 +127,8 @@ private:
     rte_mempool* pool_ = nullptr;
     bool created_vdev_ = false;  // we created the device, so we remove it
     std::string ring_name_;      // ring:NAME ends this port holds a reference to
+    int lock_fd_ = -1;           // memif server: lock on PATH.lock while the server lives
+    std::string lock_path_;
     std::uint64_t rx_frames_ = 0;
     std::uint64_t tx_frames_ = 0;
     std::uint64_t tx_refused_ = 0;
