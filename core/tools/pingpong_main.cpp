@@ -187,6 +187,10 @@ int run(const Settings& s, const std::vector<std::string>& eal_args) {
                            " ms; start the other end (for memif, the client) or raise "
                            "--link-timeout");
     }
+    if (!s.json) {
+        std::printf("port %s: link up\n", s.port.c_str());
+        std::fflush(stdout);
+    }
     Histogram rtt;
     pingpong::Result result;
     if (s.mode == "stream") {

@@ -1,0 +1,56 @@
+#pragma once
+
+// Child processes for tests that run tickbench binaries against each other: spawned with their
+// output in files, waited for with a bound, killed by the test that started them.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tb::test {
+
+class Process {
+public:
+    // Starts `argv` (argv[0] is the binary path) with stdout and stderr in the given files.
+    Process(const std::vector<std::string>& argv, const std::string& stdout_path,
+            const std::string& stderr_path);
+    ~Process();  // kills the process if it is still running
+    Process(const Process&) = delete;
+    Process& operator=(const Process&) = delete;
+
+    [[nodiscard]] pid_t pid() const noexcept { return pid_; }
+    // Exit status once it ended within `timeout`: the exit code, or 128 + signal number.
+    [[nodiscard]] std::optional<int> wait_for(std::chrono::milliseconds timeout);
+    void kill(int signal_number) noexcept;
+    [[nodiscard]] bool running();
+
+private:
+    pid_t pid_ = -1;
+    std::optional<int> status_;
+};
+
+// The whole content of a file ("" when it cannot be read).
+[[nodiscard]] std::string read_file(const std::string& path);
+
+// Polls `path` until it contains `text` or `timeout` passed.
+[[nodiscard]] bool wait_for_text(const std::string& path, const std::string& text,
+                                 std::chrono::milliseconds timeout);
+
+// A fresh folder under /tmp for one test's sockets and logs, removed with everything in it.
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    [[nodiscard]] const std::string& path() const noexcept { return path_; }
+    [[nodiscard]] std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+private:
+    std::string path_;
+};
+
+}  // namespace tb::test
