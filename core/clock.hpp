@@ -22,7 +22,8 @@ namespace tb::core {
 
 template <class C>
 concept Clock = requires(const C& clock) {
-    { clock.now_ns() } noexcept -> std::same_as<std::int64_t>;
+    { clock.now_ns() }
+    noexcept->std::same_as<std::int64_t>;
 };
 
 class TscClock {
@@ -50,7 +51,9 @@ public:
     }
 
     // Counter ticks per second as calibrated.
-    [[nodiscard]] double tsc_hz() const noexcept { return tsc_hz_; }
+    [[nodiscard]] double tsc_hz() const noexcept {
+        return tsc_hz_;
+    }
     // Whether the CPU reports an invariant TSC (constant rate in all power states). Virtual
     // machines often hide the flag even where the counter is usable.
     [[nodiscard]] static bool invariant_tsc() noexcept;
@@ -93,9 +96,8 @@ class ClockRef {
 public:
     template <Clock C>
     ClockRef(const C& clock) noexcept  // NOLINT(google-explicit-constructor): a view, like span
-        : clock_(&clock), read_([](const void* c) noexcept {
-              return static_cast<const C*>(c)->now_ns();
-          }) {}
+        : clock_(&clock),
+          read_([](const void* c) noexcept { return static_cast<const C*>(c)->now_ns(); }) {}
 
     [[nodiscard]] std::int64_t now_ns() const noexcept { return read_(clock_); }
 

@@ -27,7 +27,8 @@ constexpr std::string_view kPrefixStem = "tb";
 
 // True when the user's arguments contain any of the given options, in any of EAL's spellings:
 // "--name", "--name=value", "-x", "-xvalue".
-bool has_option(const std::vector<std::string>& args, std::initializer_list<std::string_view> names) {
+bool has_option(const std::vector<std::string>& args,
+                std::initializer_list<std::string_view> names) {
     for (const std::string& arg : args) {
         for (const std::string_view name : names) {
             if (arg == name) {
@@ -68,7 +69,8 @@ void remove_stale_runtime_dirs(const std::filesystem::path& base) {
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(base, ec)) {
         const std::string name = entry.path().filename().string();
-        if (name.size() <= kPrefixStem.size() || name.compare(0, kPrefixStem.size(), kPrefixStem) != 0) {
+        if (name.size() <= kPrefixStem.size() ||
+            name.compare(0, kPrefixStem.size(), kPrefixStem) != 0) {
             continue;
         }
         const std::string digits = name.substr(kPrefixStem.size());

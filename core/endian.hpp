@@ -9,7 +9,8 @@
 
 namespace tb::core {
 
-static_assert(std::endian::native == std::endian::little || std::endian::native == std::endian::big);
+static_assert(std::endian::native == std::endian::little ||
+              std::endian::native == std::endian::big);
 
 template <class T>
 [[nodiscard]] constexpr T to_big_endian(T value) noexcept {

@@ -1,10 +1,10 @@
 #include "core/eth_port.hpp"
 
+#include <fcntl.h>
 #include <rte_bus_vdev.h>
 #include <rte_eth_ring.h>
 #include <rte_log.h>
 #include <rte_ring.h>
-#include <fcntl.h>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -37,11 +37,14 @@ constexpr std::uint32_t kPoolHeadroom = 1024;
 std::atomic<unsigned> g_next_id{0};
 
 void sleep_ns(std::int64_t ns) noexcept {
-    const timespec pause{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+    const timespec pause{static_cast<time_t>(ns / 1'000'000'000),
+                         static_cast<long>(ns % 1'000'000'000)};
     nanosleep(&pause, nullptr);
 }
 
-std::string errno_text(int error) { return std::strerror(error); }
+std::string errno_text(int error) {
+    return std::strerror(error);
+}
 
 bool starts_with(std::string_view text, std::string_view prefix) {
     return text.substr(0, prefix.size()) == prefix;
@@ -113,7 +116,8 @@ public:
     }
     ~QuietLog() {
         if (type_ >= 0 && level_ >= 0) {
-            rte_log_set_level(static_cast<std::uint32_t>(type_), static_cast<std::uint32_t>(level_));
+            rte_log_set_level(static_cast<std::uint32_t>(type_),
+                              static_cast<std::uint32_t>(level_));
         }
     }
     QuietLog(const QuietLog&) = delete;
@@ -153,7 +157,9 @@ EthPort::EthPort(const EthPortConfig& config) : spec_(config.spec) {
     }
 }
 
-EthPort::~EthPort() { close(); }
+EthPort::~EthPort() {
+    close();
+}
 
 void EthPort::claim_server_socket(const std::string& path) {
     // A lock next to the socket, held while this server lives, tells servers in other network
@@ -173,8 +179,9 @@ void EthPort::claim_server_socket(const std::string& path) {
     struct stat st {};
     if (stat(path.c_str(), &st) == 0) {
         if (!S_ISSOCK(st.st_mode)) {
-            throw StartupError(path + " exists and is not a socket; remove it or choose another "
-                                      "memif socket path");
+            throw StartupError(path +
+                               " exists and is not a socket; remove it or choose another "
+                               "memif socket path");
         }
         ::unlink(path.c_str());  // left by a server that died
     }
@@ -288,7 +295,8 @@ void EthPort::open_existing(std::string_view spec) {
         const std::string_view digits = spec.substr(5);
         unsigned id = 0;
         const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
-        if (error != std::errc{} || end != digits.data() + digits.size() || id >= RTE_MAX_ETHPORTS) {
+        if (error != std::errc{} || end != digits.data() + digits.size() ||
+            id >= RTE_MAX_ETHPORTS) {
             throw ConfigError("port spec '" + std::string(spec) + "' needs a port number");
         }
         if (!rte_eth_dev_is_valid_port(static_cast<std::uint16_t>(id))) {
@@ -345,7 +353,8 @@ void EthPort::configure_and_start(const EthPortConfig& config, bool memif_client
     if (rc != 0) {
         throw StartupError("cannot configure port " + device_name_ + " (" + errno_text(-rc) + ")");
     }
-    rc = rte_eth_rx_queue_setup(port_id_, 0, rx_size, static_cast<unsigned>(socket), nullptr, pool_);
+    rc =
+        rte_eth_rx_queue_setup(port_id_, 0, rx_size, static_cast<unsigned>(socket), nullptr, pool_);
     if (rc != 0) {
         throw StartupError("cannot set up the RX queue of port " + device_name_ + " (" +
                            errno_text(-rc) + ")");

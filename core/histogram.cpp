@@ -87,9 +87,8 @@ void Histogram::reset() noexcept {
 }
 
 std::int64_t Histogram::value_from_index(std::size_t index) const noexcept {
-    auto bucket = static_cast<int>(static_cast<std::int64_t>(index) >>
-                                   sub_bucket_half_count_magnitude_) -
-                  1;
+    auto bucket =
+        static_cast<int>(static_cast<std::int64_t>(index) >> sub_bucket_half_count_magnitude_) - 1;
     std::int64_t sub_bucket =
         (static_cast<std::int64_t>(index) & (sub_bucket_half_count_ - 1)) + sub_bucket_half_count_;
     if (bucket < 0) {
@@ -177,16 +176,16 @@ std::string Histogram::percentile_distribution(double value_unit_ratio,
             cumulative += counts_[i];
             value = std::min(highest_equivalent(value_from_index(i)), max_);
             const bool last = cumulative == total_;
-            const double share = 100.0 * static_cast<double>(cumulative) /
-                                 static_cast<double>(total_);
+            const double share =
+                100.0 * static_cast<double>(cumulative) / static_cast<double>(total_);
             while (share >= level && level < 100.0) {
                 const double fraction = level / 100.0;
                 appendf(out, "%12.*f %2.12f %10lld %14.2f\n", digits,
                         static_cast<double>(value) / value_unit_ratio, fraction,
                         static_cast<long long>(cumulative), 1.0 / (1.0 - fraction));
                 const int halvings = floor_log2(100.0 / (100.0 - level));
-                const double ticks = static_cast<double>(ticks_per_half_distance) *
-                                     std::ldexp(1.0, halvings + 1);
+                const double ticks =
+                    static_cast<double>(ticks_per_half_distance) * std::ldexp(1.0, halvings + 1);
                 level += 100.0 / ticks;
                 if (last) {
                     break;
@@ -197,8 +196,7 @@ std::string Histogram::percentile_distribution(double value_unit_ratio,
             }
         }
         appendf(out, "%12.*f %2.12f %10lld\n", digits,
-                static_cast<double>(value) / value_unit_ratio, 1.0,
-                static_cast<long long>(total_));
+                static_cast<double>(value) / value_unit_ratio, 1.0, static_cast<long long>(total_));
     }
 
     appendf(out, "#[Mean    = %12.*f, StdDeviation   = %12.*f]\n", digits,

@@ -85,8 +85,7 @@ public:
 
     // One line: count, min, p50, p90, p99, p99.9, p99.99, max and mean, values divided by
     // value_unit_ratio and followed by unit (for example 1000.0 and "us").
-    [[nodiscard]] std::string summary(double value_unit_ratio = 1.0,
-                                      const char* unit = "ns") const;
+    [[nodiscard]] std::string summary(double value_unit_ratio = 1.0, const char* unit = "ns") const;
 
 private:
     [[nodiscard]] int bucket_index(std::int64_t value) const noexcept {

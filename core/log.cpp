@@ -74,7 +74,8 @@ void log(LogLevel level, const char* component, const char* format, ...) noexcep
     }
     va_list args;
     va_start(args, format);
-    const int body = std::vsnprintf(line + n, sizeof line - static_cast<std::size_t>(n), format, args);
+    const int body =
+        std::vsnprintf(line + n, sizeof line - static_cast<std::size_t>(n), format, args);
     va_end(args);
     if (body < 0) {
         return;

@@ -22,9 +22,12 @@ void log(LogLevel level, const char* component, const char* format, ...) noexcep
 
 }  // namespace tb::core
 
-#define TB_LOG_ERROR(component, ...) ::tb::core::log(::tb::core::LogLevel::kError, component, __VA_ARGS__)
-#define TB_LOG_WARN(component, ...) ::tb::core::log(::tb::core::LogLevel::kWarn, component, __VA_ARGS__)
-#define TB_LOG_INFO(component, ...) ::tb::core::log(::tb::core::LogLevel::kInfo, component, __VA_ARGS__)
+#define TB_LOG_ERROR(component, ...) \
+    ::tb::core::log(::tb::core::LogLevel::kError, component, __VA_ARGS__)
+#define TB_LOG_WARN(component, ...) \
+    ::tb::core::log(::tb::core::LogLevel::kWarn, component, __VA_ARGS__)
+#define TB_LOG_INFO(component, ...) \
+    ::tb::core::log(::tb::core::LogLevel::kInfo, component, __VA_ARGS__)
 #define TB_LOG_DEBUG(component, ...)                                               \
     do {                                                                           \
         if (::tb::core::log_level() >= ::tb::core::LogLevel::kDebug) {             \

@@ -37,7 +37,10 @@ std::string describe(const char* what, const Result& r, std::uint64_t frames) {
 class Watch {
 public:
     Watch(EthPort& port, const Options& options)
-        : port_(port), options_(options), start_(clock_.now_ns()), last_progress_(start_),
+        : port_(port),
+          options_(options),
+          start_(clock_.now_ns()),
+          last_progress_(start_),
           next_check_(start_ + kControlIntervalNs) {}
 
     std::int64_t now() const noexcept { return clock_.now_ns(); }
@@ -132,7 +135,9 @@ void account_data(Result& result, std::uint64_t& expected, std::uint64_t sequenc
     }
 }
 
-bool clean(const Result& r) noexcept { return r.lost == 0 && r.out_of_order == 0 && r.corrupt == 0; }
+bool clean(const Result& r) noexcept {
+    return r.lost == 0 && r.out_of_order == 0 && r.corrupt == 0;
+}
 
 std::uint16_t burst_of(const Options& options) noexcept {
     return std::clamp<std::uint16_t>(options.burst, 1, kMaxBurst);
@@ -244,8 +249,8 @@ Result run_stream(EthPort& port, const Options& options) {
         moved = moved || taken > 0;
         const bool received_all = expected >= options.frames;
         if (!fin_queued && pending.empty() && result.sent == options.frames && received_all) {
-            fin_queued = queue_control(port, pending, Kind::kFin, options.frames, now,
-                                       options.frame_size);
+            fin_queued =
+                queue_control(port, pending, Kind::kFin, options.frames, now, options.frame_size);
             (void)pending.flush(port);
         }
         if (moved) {

@@ -36,8 +36,8 @@ inline constexpr std::uint16_t kMaxFrameSize = 1514;
 enum class Kind : std::uint8_t { kData = 1, kFin = 2, kPing = 3, kStop = 4, kStopAck = 5 };
 
 struct Options {
-    std::uint64_t frames = 1'000'000;         // data frames (stream, blast) or pings
-    std::uint64_t warmup = 1000;              // ping: round trips not recorded
+    std::uint64_t frames = 1'000'000;          // data frames (stream, blast) or pings
+    std::uint64_t warmup = 1000;               // ping: round trips not recorded
     std::uint16_t frame_size = kMinFrameSize;  // bytes handed to the port, no FCS
     std::uint16_t burst = 32;
     std::int64_t idle_timeout_ns = 5'000'000'000;
@@ -51,7 +51,7 @@ struct Result {
     std::uint64_t received = 0;  // data frames (or echoes) received and checked
     std::uint64_t lost = 0;      // sequence numbers skipped
     std::uint64_t out_of_order = 0;
-    std::uint64_t corrupt = 0;   // bad magic, kind, length or pattern
+    std::uint64_t corrupt = 0;        // bad magic, kind, length or pattern
     std::uint64_t peer_received = 0;  // blast: what the sink reported
     std::int64_t elapsed_ns = 0;      // first to last data frame at this end
 };

@@ -103,10 +103,10 @@ std::int64_t Poisson::operator()(Rng& rng) const noexcept {
         if (v <= 0.0) {
             continue;
         }
-        const double lhs = det_math::log(v) + det_math::log(inv_alpha_) -
-                           det_math::log(a_ / (us * us) + b_);
-        const double rhs = -mean_ + k * log_mean_ -
-                           det_math::log_factorial(static_cast<long long>(k));
+        const double lhs =
+            det_math::log(v) + det_math::log(inv_alpha_) - det_math::log(a_ / (us * us) + b_);
+        const double rhs =
+            -mean_ + k * log_mean_ - det_math::log_factorial(static_cast<long long>(k));
         if (lhs <= rhs) {
             return static_cast<std::int64_t>(k);
         }

@@ -28,8 +28,12 @@ void install_stop_handler() noexcept {
     sigaction(SIGTERM, &action, nullptr);
 }
 
-bool stop_requested() noexcept { return g_stop.load(std::memory_order_relaxed); }
+bool stop_requested() noexcept {
+    return g_stop.load(std::memory_order_relaxed);
+}
 
-void request_stop() noexcept { g_stop.store(true, std::memory_order_relaxed); }
+void request_stop() noexcept {
+    g_stop.store(true, std::memory_order_relaxed);
+}
 
 }  // namespace tb::core

@@ -36,7 +36,8 @@ std::optional<std::int64_t> parse_duration_ns(std::string_view text) noexcept {
     if (number.find('.') == std::string_view::npos) {
         // Integers stay exact.
         std::int64_t value = 0;
-        const auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), value);
+        const auto [end, error] =
+            std::from_chars(number.data(), number.data() + number.size(), value);
         if (error != std::errc{} || end != number.data() + number.size()) {
             return std::nullopt;
         }

@@ -22,7 +22,8 @@ using namespace tb::core;
 
 namespace {
 
-constexpr const char* kUsage = R"(Usage: tickbench-pingpong [EAL args] -- --port SPEC --mode MODE [options]
+constexpr const char* kUsage =
+    R"(Usage: tickbench-pingpong [EAL args] -- --port SPEC --mode MODE [options]
 
 Exchanges numbered test frames over a DPDK port and checks or times them. Run one end of a pair
 in each process (or thread):
@@ -68,24 +69,27 @@ std::int64_t duration_option(const po::variables_map& vm, const char* name) {
 // Parses program options; returns nothing when --help was printed.
 std::optional<Settings> parse(const std::vector<std::string>& args) {
     po::options_description described(kUsage);
-    described.add_options()
-        ("help,h", "print this help and exit")
-        ("port", po::value<std::string>(), "port spec (required)")
-        ("mode", po::value<std::string>(), "stream, ping, echo, blast or sink (required)")
-        ("frames", po::value<std::uint64_t>(),
-         "data frames (stream, blast, sink) or timed pings; default 1000000, ping 100000")
-        ("warmup", po::value<std::uint64_t>()->default_value(1000), "ping: untimed round trips first")
-        ("size", po::value<unsigned>()->default_value(64), "frame size in bytes (64..1514, no FCS)")
-        ("burst", po::value<unsigned>()->default_value(32), "frames per burst (1..64)")
-        ("idle-timeout", po::value<std::string>()->default_value("5s"),
-         "fail after this long without progress")
-        ("timeout", po::value<std::string>()->default_value("300s"), "fail after this long in all")
-        ("link-timeout", po::value<std::string>()->default_value("30s"),
-         "wait this long for the link (a memif server waits for its client)")
-        ("connect-timeout", po::value<std::string>()->default_value("10s"),
-         "memif client: wait this long for the server")
-        ("hgrm", po::value<std::string>(), "ping: write the round trips as an HdrHistogram .hgrm file")
-        ("json", "print the result as one JSON line");
+    // clang-format off: one option per line reads better than the formatter's packing.
+    described.add_options()("help,h", "print this help and exit")("port", po::value<std::string>(),
+                                                                  "port spec (required)")(
+        "mode", po::value<std::string>(), "stream, ping, echo, blast or sink (required)")(
+        "frames", po::value<std::uint64_t>(),
+        "data frames (stream, blast, sink) or timed pings; default 1000000, ping 100000")(
+        "warmup", po::value<std::uint64_t>()->default_value(1000),
+        "ping: untimed round trips first")("size", po::value<unsigned>()->default_value(64),
+                                           "frame size in bytes (64..1514, no FCS)")(
+        "burst", po::value<unsigned>()->default_value(32), "frames per burst (1..64)")(
+        "idle-timeout", po::value<std::string>()->default_value("5s"),
+        "fail after this long without progress")(
+        "timeout", po::value<std::string>()->default_value("300s"), "fail after this long in all")(
+        "link-timeout", po::value<std::string>()->default_value("30s"),
+        "wait this long for the link (a memif server waits for its client)")(
+        "connect-timeout", po::value<std::string>()->default_value("10s"),
+        "memif client: wait this long for the server")(
+        "hgrm", po::value<std::string>(),
+        "ping: write the round trips as an HdrHistogram .hgrm file")(
+        "json", "print the result as one JSON line");
+    // clang-format on
     po::variables_map vm;
     po::store(po::command_line_parser(args).options(described).run(), vm);
     po::notify(vm);
@@ -143,13 +147,14 @@ void print_result(const Settings& s, const pingpong::Result& r, const Histogram&
             static_cast<unsigned long long>(r.out_of_order),
             static_cast<unsigned long long>(r.corrupt), static_cast<long long>(r.elapsed_ns), mpps);
         if (rtt.total_count() > 0) {
-            std::printf(",\"rtt_ns\":{\"count\":%lld,\"p50\":%lld,\"p99\":%lld,\"p99.9\":%lld,"
-                        "\"max\":%lld}",
-                        static_cast<long long>(rtt.total_count()),
-                        static_cast<long long>(rtt.value_at_percentile(50)),
-                        static_cast<long long>(rtt.value_at_percentile(99)),
-                        static_cast<long long>(rtt.value_at_percentile(99.9)),
-                        static_cast<long long>(rtt.max()));
+            std::printf(
+                ",\"rtt_ns\":{\"count\":%lld,\"p50\":%lld,\"p99\":%lld,\"p99.9\":%lld,"
+                "\"max\":%lld}",
+                static_cast<long long>(rtt.total_count()),
+                static_cast<long long>(rtt.value_at_percentile(50)),
+                static_cast<long long>(rtt.value_at_percentile(99)),
+                static_cast<long long>(rtt.value_at_percentile(99.9)),
+                static_cast<long long>(rtt.max()));
         }
         std::printf(",\"port\":%s}\n", counters_json(stats).c_str());
         return;

@@ -1,4 +1,5 @@
-// Replay driver for fuzz targets built without libFuzzer (see tb_add_fuzz in cmake/TbHelpers.cmake).
+// Replay driver for fuzz targets built without libFuzzer (see tb_add_fuzz in
+// cmake/TbHelpers.cmake).
 //
 // Feeds LLVMFuzzerTestOneInput, under the default test build's sanitizers:
 //  1. every file given on the command line (files, or folders of files) as it is, every prefix
@@ -7,11 +8,11 @@
 // The inputs depend only on the seed, so a failure reproduces. Environment: TB_FUZZ_RUNS
 // (random inputs, default 200000), TB_FUZZ_SEED (default 1).
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <vector>
@@ -95,7 +96,8 @@ int main(int argc, char** argv) {
         } else if (std::filesystem::is_regular_file(path)) {
             replay_file(path, rng, inputs);
         } else {
-            std::fprintf(stderr, "fuzz driver: %s is neither a file nor a folder; skipped\n", argv[i]);
+            std::fprintf(stderr, "fuzz driver: %s is neither a file nor a folder; skipped\n",
+                         argv[i]);
         }
     }
     const std::uint64_t runs = env_number("TB_FUZZ_RUNS", 200000);

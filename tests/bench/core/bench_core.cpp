@@ -130,7 +130,11 @@ void BM_MemifRoundTrip(benchmark::State& state) {
     state.counters["p99.9_ns"] = static_cast<double>(rtt_ns.value_at_percentile(99.9));
     state.counters["max_ns"] = static_cast<double>(rtt_ns.max());
 }
-BENCHMARK(BM_MemifRoundTrip)->Arg(64)->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_MemifRoundTrip)
+    ->Arg(64)
+    ->Iterations(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
 
 void BM_MemifOneWay(benchmark::State& state) {
     const auto size = static_cast<std::uint16_t>(state.range(0));
@@ -153,7 +157,12 @@ void BM_MemifOneWay(benchmark::State& state) {
     state.counters["Mpps"] = static_cast<double>(result.sent) / seconds * 1e-6;
     state.counters["Gbps"] = static_cast<double>(result.sent) * size * 8 / seconds * 1e-9;
 }
-BENCHMARK(BM_MemifOneWay)->Arg(64)->Arg(1514)->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_MemifOneWay)
+    ->Arg(64)
+    ->Arg(1514)
+    ->Iterations(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 
@@ -167,7 +176,8 @@ int main(int argc, char** argv) {
         return 2;
     }
     try {
-        Eal eal(EalOptions{.args = {"-l", std::to_string(two_cpus().first)}, .program = "bench_core"});
+        Eal eal(
+            EalOptions{.args = {"-l", std::to_string(two_cpus().first)}, .program = "bench_core"});
         benchmark::RunSpecifiedBenchmarks();
     } catch (const std::exception& e) {
         std::fprintf(stderr, "bench_core: %s\n", e.what());

@@ -35,8 +35,9 @@ TEST(MemifTwoProcess, MillionFramesEachWayArriveCompleteInOrderAndIntact) {
                    dir.file("client.out"), dir.file("client.err"));
     const auto client_status = client.wait_for(180s);
     const auto server_status = server.wait_for(30s);
-    const std::string expected = "stream: ok, sent 1000000, received 1000000, lost 0, "
-                                 "out of order 0, corrupt 0";
+    const std::string expected =
+        "stream: ok, sent 1000000, received 1000000, lost 0, "
+        "out of order 0, corrupt 0";
     ASSERT_TRUE(client_status.has_value()) << "client did not finish";
     ASSERT_TRUE(server_status.has_value()) << "server did not finish";
     EXPECT_EQ(*client_status, 0) << tb::test::read_file(dir.file("client.err"));
@@ -93,9 +94,9 @@ TEST(MemifTwoProcess, ClientReportsLinkLossWhenTheServerIsKilled) {
 
 TEST(MemifTwoProcess, ClientWithoutServerFailsWithinItsConnectTimeout) {
     TempDir dir;
-    Process client(pingpong("memif:client:" + dir.file("none.sock"), "ping",
-                            {"--connect-timeout", "500ms"}),
-                   dir.file("client.out"), dir.file("client.err"));
+    Process client(
+        pingpong("memif:client:" + dir.file("none.sock"), "ping", {"--connect-timeout", "500ms"}),
+        dir.file("client.out"), dir.file("client.err"));
     const auto status = client.wait_for(30s);
     ASSERT_TRUE(status.has_value());
     EXPECT_EQ(*status, 1);

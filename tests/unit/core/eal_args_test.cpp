@@ -29,8 +29,15 @@ TEST(EalArguments, DefaultsRunWithoutHugepagesOrPci) {
 
 TEST(EalArguments, UserArgumentsPassThroughAndSuppressTheirDefaults) {
     EalOptions options;
-    options.args = {"-l", "1", "--socket-mem=512", "-a", "0000:3b:00.0", "--file-prefix=mine",
-                    "--log-level=debug", "--vdev", "net_tap0"};
+    options.args = {"-l",
+                    "1",
+                    "--socket-mem=512",
+                    "-a",
+                    "0000:3b:00.0",
+                    "--file-prefix=mine",
+                    "--log-level=debug",
+                    "--vdev",
+                    "net_tap0"};
     std::string prefix;
     const std::vector<std::string> args = Eal::effective_arguments(options, prefix);
     EXPECT_FALSE(contains(args, "--no-huge"));

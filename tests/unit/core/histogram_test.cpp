@@ -45,10 +45,11 @@ TEST(Histogram, PercentilesMatchSortedArrayWithinOnePartInAThousand) {
             h.record(v);
         }
         std::sort(values.begin(), values.end());
-        for (const std::int64_t ppm :
-             {0LL, 1LL, 100'000LL, 500'000LL, 900'000LL, 990'000LL, 999'000LL, 999'900LL, 1'000'000LL}) {
+        for (const std::int64_t ppm : {0LL, 1LL, 100'000LL, 500'000LL, 900'000LL, 990'000LL,
+                                       999'000LL, 999'900LL, 1'000'000LL}) {
             const std::int64_t exact = exact_percentile(values, ppm);
-            const std::int64_t reported = h.value_at_percentile(static_cast<double>(ppm) / 10'000.0);
+            const std::int64_t reported =
+                h.value_at_percentile(static_cast<double>(ppm) / 10'000.0);
             // The reported value is the top of the exact value's bucket (clamped to the max).
             EXPECT_GE(reported, exact) << "seed " << seed << " ppm " << ppm;
             EXPECT_LE(reported, exact + exact / 1024) << "seed " << seed << " ppm " << ppm;
@@ -169,13 +170,15 @@ Parsed parse_hgrm(const std::string& text) {
         if (line.empty()) {
             continue;
         }
-        if (line.find("Value") != std::string::npos && line.find("Percentile") != std::string::npos &&
+        if (line.find("Value") != std::string::npos &&
+            line.find("Percentile") != std::string::npos &&
             line.find("TotalCount") != std::string::npos &&
             line.find("1/(1-Percentile)") != std::string::npos) {
             p.header = true;
             continue;
         }
-        if (std::sscanf(line.c_str(), "#[Mean = %lf, StdDeviation = %lf]", &p.mean, &p.stddev) == 2) {
+        if (std::sscanf(line.c_str(), "#[Mean = %lf, StdDeviation = %lf]", &p.mean, &p.stddev) ==
+            2) {
             continue;
         }
         if (std::sscanf(line.c_str(), "#[Max = %lf, Total count = %lld]", &p.max, &p.total) == 2) {
@@ -187,8 +190,8 @@ Parsed parse_hgrm(const std::string& text) {
         }
         Row row{};
         double inverse = 0;
-        const int fields =
-            std::sscanf(line.c_str(), "%lf %lf %lld %lf", &row.value, &row.percentile, &row.total_count, &inverse);
+        const int fields = std::sscanf(line.c_str(), "%lf %lf %lld %lf", &row.value,
+                                       &row.percentile, &row.total_count, &inverse);
         EXPECT_TRUE(fields == 4 || (fields == 3 && row.percentile == 1.0)) << "bad row: " << line;
         if (fields == 4) {
             EXPECT_NEAR(inverse, 1.0 / (1.0 - row.percentile), 0.01 * inverse + 0.01) << line;

@@ -242,7 +242,8 @@ TEST_P(PoissonMoments, MeanAndVarianceEqualTheRate) {
 }
 
 // Both methods: inversion below 12, transformed rejection at and above.
-INSTANTIATE_TEST_SUITE_P(Rates, PoissonMoments, ::testing::Values(0.1, 3.0, 11.9, 12.0, 50.0, 2500.0));
+INSTANTIATE_TEST_SUITE_P(Rates, PoissonMoments,
+                         ::testing::Values(0.1, 3.0, 11.9, 12.0, 50.0, 2500.0));
 
 TEST(Poisson, ZeroRateIsAlwaysZero) {
     Rng rng(12);
@@ -264,7 +265,8 @@ TEST(Poisson, SmallRateMatchesProbabilityMass) {
     }
     double p = std::exp(-2.0);
     for (std::size_t k = 0; k < counts.size(); ++k) {
-        EXPECT_NEAR(static_cast<double>(counts[k]) / kSamples, p, 6.0 * std::sqrt(p / kSamples) + 1e-5)
+        EXPECT_NEAR(static_cast<double>(counts[k]) / kSamples, p,
+                    6.0 * std::sqrt(p / kSamples) + 1e-5)
             << "k=" << k;
         p *= 2.0 / static_cast<double>(k + 1);
     }
@@ -281,7 +283,8 @@ TEST(Discrete, FrequenciesFollowTheWeights) {
     EXPECT_EQ(counts[1], 0) << "a zero weight is never drawn";
     for (std::size_t i = 0; i < weights.size(); ++i) {
         const double p = weights[i] / 10.0;
-        EXPECT_NEAR(static_cast<double>(counts[i]) / kSamples, p, 6.0 * std::sqrt(p * (1 - p) / kSamples));
+        EXPECT_NEAR(static_cast<double>(counts[i]) / kSamples, p,
+                    6.0 * std::sqrt(p * (1 - p) / kSamples));
     }
 }
 
