@@ -69,26 +69,28 @@ std::int64_t duration_option(const po::variables_map& vm, const char* name) {
 // Parses program options; returns nothing when --help was printed.
 std::optional<Settings> parse(const std::vector<std::string>& args) {
     po::options_description described(kUsage);
-    // clang-format off: one option per line reads better than the formatter's packing.
-    described.add_options()("help,h", "print this help and exit")("port", po::value<std::string>(),
-                                                                  "port spec (required)")(
-        "mode", po::value<std::string>(), "stream, ping, echo, blast or sink (required)")(
-        "frames", po::value<std::uint64_t>(),
-        "data frames (stream, blast, sink) or timed pings; default 1000000, ping 100000")(
-        "warmup", po::value<std::uint64_t>()->default_value(1000),
-        "ping: untimed round trips first")("size", po::value<unsigned>()->default_value(64),
-                                           "frame size in bytes (64..1514, no FCS)")(
-        "burst", po::value<unsigned>()->default_value(32), "frames per burst (1..64)")(
-        "idle-timeout", po::value<std::string>()->default_value("5s"),
-        "fail after this long without progress")(
-        "timeout", po::value<std::string>()->default_value("300s"), "fail after this long in all")(
-        "link-timeout", po::value<std::string>()->default_value("30s"),
-        "wait this long for the link (a memif server waits for its client)")(
-        "connect-timeout", po::value<std::string>()->default_value("10s"),
-        "memif client: wait this long for the server")(
-        "hgrm", po::value<std::string>(),
-        "ping: write the round trips as an HdrHistogram .hgrm file")(
-        "json", "print the result as one JSON line");
+    // One option per line reads better than the formatter's packing of this call chain.
+    // clang-format off
+    described.add_options()
+        ("help,h", "print this help and exit")
+        ("port", po::value<std::string>(), "port spec (required)")
+        ("mode", po::value<std::string>(), "stream, ping, echo, blast or sink (required)")
+        ("frames", po::value<std::uint64_t>(),
+         "data frames (stream, blast, sink) or timed pings; default 1000000, ping 100000")
+        ("warmup", po::value<std::uint64_t>()->default_value(1000),
+         "ping: untimed round trips first")
+        ("size", po::value<unsigned>()->default_value(64), "frame size in bytes (64..1514, no FCS)")
+        ("burst", po::value<unsigned>()->default_value(32), "frames per burst (1..64)")
+        ("idle-timeout", po::value<std::string>()->default_value("5s"),
+         "fail after this long without progress")
+        ("timeout", po::value<std::string>()->default_value("300s"), "fail after this long in all")
+        ("link-timeout", po::value<std::string>()->default_value("30s"),
+         "wait this long for the link (a memif server waits for its client)")
+        ("connect-timeout", po::value<std::string>()->default_value("10s"),
+         "memif client: wait this long for the server")
+        ("hgrm", po::value<std::string>(),
+         "ping: write the round trips as an HdrHistogram .hgrm file")
+        ("json", "print the result as one JSON line");
     // clang-format on
     po::variables_map vm;
     po::store(po::command_line_parser(args).options(described).run(), vm);
