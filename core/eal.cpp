@@ -153,20 +153,22 @@ Eal::Eal(const EalOptions& options) {
                            "; check the EAL arguments given before `--` (see DPDK's EAL "
                            "parameters guide)");
     }
+    runtime_dir_ = rte_eal_get_runtime_dir();
     if (parsed + 1 < static_cast<int>(storage.size())) {
-        rte_eal_cleanup();
-        throw StartupError("DPDK EAL did not understand the argument '" +
-                           storage[static_cast<std::size_t>(parsed) + 1] +
+        const std::string unexpected = storage[static_cast<std::size_t>(parsed) + 1];
+        stop();
+        throw StartupError("DPDK EAL did not understand the argument '" + unexpected +
                            "'; program options go after `--`");
     }
-    runtime_dir_ = rte_eal_get_runtime_dir();
     if (own_prefix_) {
         remove_stale_runtime_dirs(std::filesystem::path(runtime_dir_).parent_path());
     }
     TB_LOG_DEBUG("eal", "started with: %s", join(arguments_).c_str());
 }
 
-Eal::~Eal() {
+Eal::~Eal() { stop(); }
+
+void Eal::stop() noexcept {
     rte_eal_cleanup();
     if (own_prefix_ && !runtime_dir_.empty()) {
         std::error_code ec;

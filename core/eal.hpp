@@ -47,6 +47,8 @@ public:
                                                                       std::string& file_prefix);
 
 private:
+    void stop() noexcept;
+
     std::vector<std::string> arguments_;
     std::string file_prefix_;
     std::string runtime_dir_;
