@@ -9,9 +9,14 @@ target_compile_options(tb_flags INTERFACE
     $<$<BOOL:${TB_WERROR}>:-Werror>)
 target_include_directories(tb_flags INTERFACE ${CMAKE_SOURCE_DIR})
 
-if(TB_SANITIZE)
+if(TB_SANITIZE OR TB_FUZZ)
     add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=undefined)
     add_link_options(-fsanitize=address,undefined)
+endif()
+if(TB_FUZZ)
+    # Coverage instrumentation for every library a fuzz target links, so libFuzzer is guided by
+    # the code under test and not only by the target's own file.
+    add_compile_options(-fsanitize=fuzzer-no-link)
 endif()
 
 # tb_add_library(NAME <component> SOURCES ... [DEPS ...])
@@ -90,8 +95,7 @@ function(tb_add_fuzz)
     cmake_parse_arguments(ARG "" "NAME" "SOURCES;LABELS;DEPS;CORPUS" ${ARGN})
     if(TB_FUZZ)
         add_executable(${ARG_NAME} ${ARG_SOURCES})
-        target_compile_options(${ARG_NAME} PRIVATE -fsanitize=fuzzer,address,undefined)
-        target_link_options(${ARG_NAME} PRIVATE -fsanitize=fuzzer,address,undefined)
+        target_link_options(${ARG_NAME} PRIVATE -fsanitize=fuzzer)
         target_link_libraries(${ARG_NAME} PRIVATE tb_flags ${ARG_DEPS})
         set_target_properties(${ARG_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/fuzz)
         add_test(NAME ${ARG_NAME}
