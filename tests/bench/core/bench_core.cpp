@@ -3,7 +3,7 @@
 //                         our histogram (counters), and round trips per second.
 //   BM_MemifOneWay/<size> one-way throughput in Mpps (and Gbit/s of frame bytes), the receiver
 //                         checking every frame's order and content.
-// Each run spawns this binary again as the peer (`--peer echo|sink SOCKET FRAMES`), a separate
+// Each run spawns this binary again as the peer (`--peer echo|sink SOCKET FRAMES CPU`), a separate
 // process with its own EAL, pinned to another CPU where there is one.
 //
 // Run: build/release/bench/bench_core --benchmark_repetitions=5 --benchmark_min_time=0
@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -32,9 +33,13 @@ using namespace std::chrono_literals;
 using namespace tb::core;
 
 constexpr std::uint64_t kRoundTrips = 200'000;
-constexpr std::uint64_t kOneWayFrames = 10'000'000;
+// About 0.3 s of traffic at the rates seen here for small frames, and a fifth of it for full ones.
+std::uint64_t one_way_frames(std::uint16_t size) {
+    return size <= 128 ? 10'000'000 : 2'000'000;
+}
 
 std::string g_self;
+int g_peer_cpu = 0;  // chosen before EAL pins this process, whose children inherit the pin
 
 // The first two CPUs this process may use: the benchmark on one, the peer on the other.
 std::pair<int, int> two_cpus() {
@@ -53,10 +58,9 @@ std::pair<int, int> two_cpus() {
     return {cpus.front(), cpus.back()};
 }
 
-int run_peer(const std::string& mode, const std::string& socket, std::uint64_t frames) {
+int run_peer(const std::string& mode, const std::string& socket, std::uint64_t frames, int cpu) {
     try {
-        Eal eal(EalOptions{.args = {"-l", std::to_string(two_cpus().second)},
-                           .program = "bench_core-peer"});
+        Eal eal(EalOptions{.args = {"-l", std::to_string(cpu)}, .program = "bench_core-peer"});
         EthPortConfig config;
         config.spec = "memif:client:" + socket;
         EthPort port(config);
@@ -88,7 +92,8 @@ struct Wire {
         config.spec = "memif:server:" + socket;
         port = std::make_unique<EthPort>(config);
         peer = std::make_unique<tb::test::Process>(
-            std::vector<std::string>{g_self, "--peer", mode, socket, std::to_string(frames)},
+            std::vector<std::string>{g_self, "--peer", mode, socket, std::to_string(frames),
+                                     std::to_string(g_peer_cpu)},
             dir.file("peer.out"), dir.file("peer.err"));
         if (!port->wait_link_up(30'000'000'000)) {
             throw StartupError("the bench_core peer never connected: " +
@@ -140,9 +145,9 @@ void BM_MemifOneWay(benchmark::State& state) {
     const auto size = static_cast<std::uint16_t>(state.range(0));
     pingpong::Result result;
     for (auto _ : state) {
-        Wire wire("sink", kOneWayFrames);
+        Wire wire("sink", one_way_frames(size));
         pingpong::Options options;
-        options.frames = kOneWayFrames;
+        options.frames = one_way_frames(size);
         options.frame_size = size;
         result = pingpong::run_blast(*wire.port, options);
         state.SetIterationTime(static_cast<double>(result.elapsed_ns) * 1e-9);
@@ -168,16 +173,17 @@ BENCHMARK(BM_MemifOneWay)
 
 int main(int argc, char** argv) {
     g_self = argv[0];
-    if (argc == 5 && std::strcmp(argv[1], "--peer") == 0) {
-        return run_peer(argv[2], argv[3], std::strtoull(argv[4], nullptr, 10));
+    if (argc == 6 && std::strcmp(argv[1], "--peer") == 0) {
+        return run_peer(argv[2], argv[3], std::strtoull(argv[4], nullptr, 10), std::atoi(argv[5]));
     }
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
         return 2;
     }
+    const auto [own_cpu, peer_cpu] = two_cpus();
+    g_peer_cpu = peer_cpu;
     try {
-        Eal eal(
-            EalOptions{.args = {"-l", std::to_string(two_cpus().first)}, .program = "bench_core"});
+        Eal eal(EalOptions{.args = {"-l", std::to_string(own_cpu)}, .program = "bench_core"});
         benchmark::RunSpecifiedBenchmarks();
     } catch (const std::exception& e) {
         std::fprintf(stderr, "bench_core: %s\n", e.what());
