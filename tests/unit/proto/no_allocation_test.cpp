@@ -4,9 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
 #include <vector>
 
 #include "proto/frame.hpp"
@@ -14,33 +11,17 @@
 #include "proto/moldudp64.hpp"
 #include "proto/ouch.hpp"
 #include "proto/soupbintcp.hpp"
-
-namespace {
-std::atomic<std::uint64_t> g_allocations{0};
-}  // namespace
-
-// The replacements pair malloc with free; GCC cannot see that through the replaced operators
-// and warns about a mismatch that is not there.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void* operator new(std::size_t size) {
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(size == 0 ? 1 : size)) {
-        return p;
-    }
-    throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-    std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-    std::free(p);
-}
-#pragma GCC diagnostic pop
+#include "tests/support/counting_new.hpp"
 
 namespace {
 
 using namespace tb::proto;
+
+TEST(NoAllocation, TheCounterSeesAllocations) {
+    const tb::test::AllocationScope scope;
+    std::vector<int> v(10);
+    EXPECT_EQ(scope.allocations(), 1u) << "without a working counter the zero below means nothing";
+}
 
 TEST(NoAllocation, HotPathCodecsAllocateNothing) {
     // Everything sized before the measured phase.
@@ -51,7 +32,7 @@ TEST(NoAllocation, HotPathCodecsAllocateNothing) {
     mold::PacketBuilder builder(packet_buffer, 1472);
     std::uint64_t sink = 0;
 
-    const std::uint64_t before = g_allocations.load();
+    const tb::test::AllocationScope scope;
     for (int round = 0; round < 100; ++round) {
         builder.start(mold::Session::left("S"), 1);
         itch::AddOrder add;
@@ -87,7 +68,7 @@ TEST(NoAllocation, HotPathCodecsAllocateNothing) {
                 });
         }
     }
-    EXPECT_EQ(g_allocations.load() - before, 0u);
+    EXPECT_EQ(scope.allocations(), 0u);
     EXPECT_GT(sink, 0u);
 }
 
