@@ -311,7 +311,7 @@ public:
     }
 
     void process(const Input& input) noexcept {
-        std::visit([this](const auto& in) { handle(in); }, input);
+        std::visit([this](const auto& in) { this->handle(in); }, input);
     }
 
     void enter(const EnterOrder& in) noexcept {
