@@ -372,26 +372,43 @@ void EthPort::configure_and_start(const EthPortConfig& config, bool memif_client
         }
     } else {
         // The memif client connects when it starts and fails while no server listens yet, so
-        // start is retried until the server is up or the timeout passes.
+        // start is retried until the server is up or the timeout passes. A server listens from
+        // the moment its device exists, before its queues are configured; a client that
+        // connects in that window is turned away during the handshake and the link never comes
+        // up. So a link that stays down for a while is stopped and started again (a new
+        // connection), with a growing wait, until the same deadline.
         const TscClock clock;
         const std::int64_t deadline = clock.now_ns() + config.connect_timeout_ns;
         const QuietLog quiet("pmd.net.memif");
+        std::int64_t link_wait_ns = 200'000'000;
+        bool connected_once = false;
         for (;;) {
             rc = rte_eth_dev_start(port_id_);
             if (rc == 0) {
-                break;
+                connected_once = true;
+                const std::int64_t left = std::max<std::int64_t>(deadline - clock.now_ns(), 0);
+                if (wait_link_up(std::min(link_wait_ns, left))) {
+                    break;
+                }
+                link_wait_ns = std::min<std::int64_t>(link_wait_ns * 2, 2'000'000'000);
+                (void)rte_eth_dev_stop(port_id_);
             }
             if (clock.now_ns() >= deadline) {
+                if (connected_once) {
+                    throw StartupError("memif server on " + spec_.substr(13) +
+                                       " accepted the connection but the link did not come up "
+                                       "within " +
+                                       std::to_string(config.connect_timeout_ns / 1'000'000) +
+                                       " ms; check that the server is a running memif server "
+                                       "with id 0 and no zero-copy");
+                }
                 throw StartupError("no memif server on " + spec_.substr(13) + " after " +
                                    std::to_string(config.connect_timeout_ns / 1'000'000) +
                                    " ms; start the server side first or check the socket path");
             }
-            sleep_ns(10 * kPollIntervalNs);
-        }
-        const std::int64_t remaining = std::max<std::int64_t>(deadline - clock.now_ns(), 0);
-        if (!wait_link_up(remaining + 1'000'000'000)) {
-            throw StartupError("memif server on " + spec_.substr(13) +
-                               " accepted the connection but the link did not come up");
+            if (rc != 0) {
+                sleep_ns(10 * kPollIntervalNs);
+            }
         }
     }
     if (config.promiscuous) {

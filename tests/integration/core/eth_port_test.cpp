@@ -4,6 +4,8 @@
 #include "core/eth_port.hpp"
 
 #include <gtest/gtest.h>
+#include <rte_bus_vdev.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -222,6 +224,31 @@ TEST(MemifPort, ServerReplacesAStaleSocketFile) {
     close(fd);
     EthPort server(config_for("memif:server:" + path));
     EXPECT_FALSE(server.link_up());
+}
+
+TEST(MemifPort, AClientThatConnectsBeforeTheServerIsConfiguredStillComesUp) {
+    // A memif server listens from the moment its device exists; its queues are configured
+    // later. A client that connects in between is turned away during the handshake, so the
+    // client must connect again until the link comes up.
+    tb::test::TempDir dir;
+    const std::string path = dir.file("early.sock");
+    const std::string args = "role=server,socket=" + path + ",socket-abstract=no,id=0,zero-copy=no";
+    ASSERT_EQ(rte_vdev_init("net_memif_early", args.c_str()), 0);
+    tb::test::Process client({TB_PINGPONG_BIN, "--", "--port", "memif:client:" + path, "--mode",
+                              "echo", "--idle-timeout", "30s"},
+                             dir.file("client.out"), dir.file("client.err"));
+    // The client's first connection reaches the unconfigured server (it is retried every 10 ms
+    // until the socket answers).
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    {
+        EthPort server(config_for("dev:net_memif_early"));
+        EXPECT_TRUE(tb::test::wait_for_text(dir.file("client.out"), "link up",
+                                            std::chrono::seconds(20)))
+            << tb::test::read_file(dir.file("client.err"));
+        client.kill(SIGTERM);
+        (void)client.wait_for(std::chrono::seconds(10));
+    }
+    EXPECT_EQ(rte_vdev_uninit("net_memif_early"), 0);
 }
 
 TEST(MemifPort, ServerCreatesTheSocketFolder) {
