@@ -242,8 +242,8 @@ TEST(MemifPort, AClientThatConnectsBeforeTheServerIsConfiguredStillComesUp) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));
     {
         EthPort server(config_for("dev:net_memif_early"));
-        EXPECT_TRUE(tb::test::wait_for_text(dir.file("client.out"), "link up",
-                                            std::chrono::seconds(20)))
+        EXPECT_TRUE(
+            tb::test::wait_for_text(dir.file("client.out"), "link up", std::chrono::seconds(20)))
             << tb::test::read_file(dir.file("client.err"));
         client.kill(SIGTERM);
         (void)client.wait_for(std::chrono::seconds(10));
