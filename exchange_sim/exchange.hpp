@@ -254,8 +254,9 @@ public:
     void start(std::int64_t now_ns) noexcept;
 
     // One pass: due timeline events, background flow and replay (each at most inputs_per_pass
-    // inputs), session timers, then every output: each connection's stream to the transport,
-    // the open feed packet (so no message waits), feed heartbeats. Returns the work done.
+    // inputs; flow and replay inputs due before a timeline event run before it), session
+    // timers, then every output: each connection's stream to the transport, the open feed
+    // packet (so no message waits), feed heartbeats. Returns the work done.
     std::size_t poll(std::int64_t now_ns) noexcept;
 
     // Earliest clock time at which poll() has work that does not come from outside (the next
@@ -316,6 +317,14 @@ public:
         return triggers_;
     }
     [[nodiscard]] std::int64_t day_ns() const noexcept { return now_.day_ns; }
+    // Clock time of the next timeline event (INT64_MAX: none left, or the session ended), for
+    // lockstep: the owner runs each step at exactly its scheduled time.
+    [[nodiscard]] std::int64_t next_timeline_ns() const noexcept {
+        if (!started_ || gateway_.session_ended() || next_timeline_ >= scenario_.timeline.size()) {
+            return std::numeric_limits<std::int64_t>::max();
+        }
+        return start_clock_ns_ + scenario_.timeline[next_timeline_].at_ns;
+    }
     [[nodiscard]] bool started() const noexcept { return started_; }
 
     [[nodiscard]] ExchangeReport report() const;
@@ -567,9 +576,29 @@ std::size_t Exchange<Transport>::poll(std::int64_t now_ns) noexcept {
     std::size_t work = 0;
     const bool open = !gateway_.session_ended();
     if (open) {
+        // Events in time order: the flow's and the replay's inputs due before a timeline event
+        // go first, so a pass that comes late (real time) runs them in the same order as a
+        // virtual clock that visits every event's time would.
+        const auto due_before = [this](std::int64_t t) {
+            return (flow_ && flow_->next_event_ns() < t) ||
+                   (replay_ && replay_->next_event_ns() < t);
+        };
+        const std::int64_t step_ns = next_timeline_ns();
+        if (step_ns <= now_ns && due_before(step_ns)) {
+            const Instant before{step_ns - 1, now_.day_ns - (now_ns - (step_ns - 1))};
+            if (flow_) {
+                work += flow_->poll(before, inputs_per_pass_,
+                                    [this](const Input& in) noexcept { process(in); });
+            }
+            if (replay_) {
+                work += replay_->poll(before, inputs_per_pass_,
+                                      [this](const Input& in) noexcept { process(in); });
+            }
+        }
         std::size_t budget = inputs_per_pass_;
         while (budget > 0 && next_timeline_ < scenario_.timeline.size() &&
                start_clock_ns_ + scenario_.timeline[next_timeline_].at_ns <= now_ns &&
+               !due_before(start_clock_ns_ + scenario_.timeline[next_timeline_].at_ns) &&
                !gateway_.session_ended()) {
             run_timeline_event(scenario_.timeline[next_timeline_++]);
             --budget;

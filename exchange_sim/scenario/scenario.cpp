@@ -12,6 +12,7 @@
 
 #include "core/error.hpp"
 #include "core/units.hpp"
+#include "nic_emu/link_syntax.hpp"
 
 namespace tb::exchange {
 
@@ -143,11 +144,50 @@ std::optional<std::int64_t> parse_time_of_day(std::string_view text) noexcept {
     return ns;
 }
 
+std::optional<LinkTarget> parse_link_port(std::string_view name) noexcept {
+    LinkTarget target;
+    const std::size_t colon = name.find(':');
+    if (colon != std::string_view::npos) {
+        const std::string_view direction = name.substr(colon + 1);
+        if (direction == "in") {
+            target.out = false;
+        } else if (direction == "out") {
+            target.in = false;
+        } else {
+            return std::nullopt;
+        }
+        name = name.substr(0, colon);
+    }
+    if (name == "exchange") {
+        target.kind = LinkPortKind::kExchange;
+    } else if (name == "feed_a") {
+        target.kind = LinkPortKind::kFeedA;
+    } else if (name == "feed_b") {
+        target.kind = LinkPortKind::kFeedB;
+    } else if (name == "client") {
+        target.kind = LinkPortKind::kClient;
+    } else if (name.size() > 6 && name.size() <= 8 && name.substr(0, 6) == "client") {
+        int index = 0;
+        const std::string_view digits = name.substr(6);
+        const auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
+        if (ec != std::errc{} || p != digits.data() + digits.size() ||
+            (digits.size() > 1 && digits[0] == '0')) {
+            return std::nullopt;
+        }
+        target.kind = LinkPortKind::kClient;
+        target.client = index;
+    } else {
+        return std::nullopt;
+    }
+    return target;
+}
+
 bool valid_link_spec(std::string_view text) noexcept {
     // nic_emu's compact syntax, outer form: key=value items separated by commas; keys are
-    // lower-case words, values are non-empty and without spaces or further '='. Empty: no
-    // impairment.
-    if (text.empty()) {
+    // lower-case words, values are non-empty and without spaces or further '='. A piece without
+    // '=' after the first item continues the value before it ("loss=ge:1%,25%"). Empty or
+    // "none": no impairment.
+    if (text.empty() || text == "none") {
         return true;
     }
     std::size_t at = 0;
@@ -155,8 +195,21 @@ bool valid_link_spec(std::string_view text) noexcept {
         const std::size_t comma = std::min(text.find(',', at), text.size());
         const std::string_view item = text.substr(at, comma - at);
         const std::size_t eq = item.find('=');
-        if (eq == std::string_view::npos || eq == 0 || eq + 1 == item.size()) {
+        const bool continuation = eq == std::string_view::npos && at > 0 && !item.empty();
+        if (!continuation && (eq == std::string_view::npos || eq == 0 || eq + 1 == item.size())) {
             return false;
+        }
+        if (continuation) {
+            for (const char c : item) {
+                if (c < 0x21 || c > 0x7E) {
+                    return false;
+                }
+            }
+            if (comma == text.size()) {
+                break;
+            }
+            at = comma + 1;
+            continue;
         }
         for (std::size_t i = 0; i < eq; ++i) {
             const char c = item[i];
@@ -641,11 +694,27 @@ struct Parser {
                                    const std::string& path) const {
         LinkSetting l;
         l.port = r.alnum(port, path, 32, "a port name of 1 to 32 printable characters");
+        const std::optional<LinkTarget> target = parse_link_port(l.port);
+        if (!target) {
+            r.fail(port, path,
+                   "a port of the emulated network: exchange, feed_a, feed_b, client or "
+                   "client<N>, optionally with :in or :out");
+        }
+        l.target = *target;
+        l.line = port.Mark().line + 1;
+        l.column = port.Mark().column + 1;
         l.spec = spec.IsScalar() ? spec.Scalar() : std::string();
         if (!spec.IsScalar() || !valid_link_spec(l.spec)) {
             r.fail(spec, path,
                    "a link in nic_emu's syntax: key=value items separated by commas, such as "
                    "\"latency=2us,jitter=normal:100ns,loss=0.1%\"");
+        }
+        if (!l.spec.empty()) {
+            try {
+                (void)nic::parse_link(l.spec);
+            } catch (const core::ConfigError& e) {
+                r.fail(spec, path, std::string("a link in nic_emu's syntax (") + e.what() + ")");
+            }
         }
         return l;
     }

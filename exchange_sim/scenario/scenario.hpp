@@ -41,11 +41,31 @@ struct NetworkConfig {
     std::uint16_t retransmission_port = 26478;
 };
 
-// A link setting: the port it applies to and nic_emu's compact syntax, checked here only for
-// its outer form ("key=value,key=value"); nic_emu parses the values.
+// Which port of the emulated network a link setting names (scenarios/README.md, "links"):
+// "exchange" (order entry and retransmissions), "feed_a", "feed_b" (each feed line), "client"
+// (every client port) or "client<N>" (client port N, from 0), each optionally followed by ":in"
+// (what that side sends into the network) or ":out" (what the network delivers to it); both
+// directions when neither is given.
+enum class LinkPortKind : std::uint8_t { kExchange, kFeedA, kFeedB, kClient };
+
+struct LinkTarget {
+    LinkPortKind kind = LinkPortKind::kClient;
+    int client = -1;  // kClient: the client port's index, -1 for every client port
+    bool in = true;
+    bool out = true;
+};
+
+// "client1:out" -> its target; nothing when the name is not one of the above.
+[[nodiscard]] std::optional<LinkTarget> parse_link_port(std::string_view name) noexcept;
+
+// A link setting: the port it applies to and nic_emu's compact syntax (checked by nic_emu's
+// parser when the scenario is read; an empty spec means no impairment).
 struct LinkSetting {
-    std::string port;
+    std::string port;  // as written
     std::string spec;
+    LinkTarget target;
+    int line = 0;  // where it was written (1-based), for messages
+    int column = 0;
 };
 
 // An order placed at the start of the session or by the timeline.
