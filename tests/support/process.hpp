@@ -32,6 +32,16 @@ private:
     std::optional<int> status_;
 };
 
+// A shell command's exit code (-1 when it did not exit normally) and its standard output.
+struct CommandResult {
+    int exit_code = -1;
+    std::string output;
+};
+[[nodiscard]] CommandResult run_command(const std::string& command);
+
+// Whether `name` is a command on PATH (tshark, dpdk-testpmd, ...).
+[[nodiscard]] bool have_command(const std::string& name);
+
 // The whole content of a file ("" when it cannot be read).
 [[nodiscard]] std::string read_file(const std::string& path);
 

@@ -18,29 +18,11 @@
 namespace tb::exchange::testing {
 namespace {
 
-struct CommandResult {
-    int exit_code = -1;
-    std::string output;
-};
-
-CommandResult run(const std::string& command) {
-    CommandResult result;
-    std::FILE* pipe = ::popen(command.c_str(), "r");
-    if (pipe == nullptr) {
-        return result;
-    }
-    char chunk[4096];
-    std::size_t got;
-    while ((got = std::fread(chunk, 1, sizeof chunk, pipe)) > 0) {
-        result.output.append(chunk, got);
-    }
-    const int status = ::pclose(pipe);
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return result;
-}
+using tb::test::CommandResult;
+using tb::test::run_command;
 
 bool have_tshark() {
-    return run("command -v tshark >/dev/null 2>&1 && echo yes").output == "yes\n";
+    return tb::test::have_command("tshark");
 }
 
 std::size_t count(const std::string& text, const std::string& what) {
@@ -110,35 +92,37 @@ TEST(NetCapture, TsharkDecodesSoupBinTcpOuchAndMoldUdp64) {
                                " -d tcp.port==15000,soupbintcp -d udp.port==26477,moldudp64"
                                " -d udp.port==26478,moldudp64 -o tcp.check_checksum:TRUE"
                                " -o udp.check_checksum:TRUE -o ip.check_checksum:TRUE";
-    const CommandResult interfaces = run(decode + " -T fields -e frame.interface_name 2>/dev/null");
+    const CommandResult interfaces =
+        run_command(decode + " -T fields -e frame.interface_name 2>/dev/null");
     ASSERT_EQ(interfaces.exit_code, 0) << interfaces.output;
     for (const char* name : {"exchange", "feed_a", "feed_b", "client0"}) {
         EXPECT_NE(interfaces.output.find(name), std::string::npos) << name;
     }
     // On the client's port: Login Request, Login Accepted with Start of Day, two Enter Orders
     // and their Accepted, the trigger's Executed, End of Day with End of Session.
-    const CommandResult session = run(decode +
-                                      " -Y 'frame.interface_name == \"client0\" && soupbintcp'"
-                                      " -T fields -e frame.protocols 2>/dev/null");
+    const CommandResult session =
+        run_command(decode +
+                    " -Y 'frame.interface_name == \"client0\" && soupbintcp'"
+                    " -T fields -e frame.protocols 2>/dev/null");
     EXPECT_GE(count(session.output, "soupbintcp"), 8u) << session.output;
     EXPECT_GE(count(session.output, "ouch"), 6u) << session.output;
     const CommandResult feeds_and_requests =
-        run(decode +
-            " -Y 'frame.interface_name == \"client0\"' -T fields -e frame.protocols"
-            " 2>/dev/null");
+        run_command(decode +
+                    " -Y 'frame.interface_name == \"client0\"' -T fields -e frame.protocols"
+                    " 2>/dev/null");
     EXPECT_GT(count(feeds_and_requests.output, "moldudp64"), 20u);
     // Every frame is whole and every checksum verifies.
     const CommandResult malformed =
-        run(decode + " -Y '_ws.malformed || _ws.expert.severity >= error' 2>/dev/null");
+        run_command(decode + " -Y '_ws.malformed || _ws.expert.severity >= error' 2>/dev/null");
     EXPECT_EQ(malformed.exit_code, 0);
     EXPECT_EQ(malformed.output, "") << malformed.output.substr(0, 2000);
     // OUCH messages tshark names: Enter Order from the client, Accepted back.
-    const CommandResult ouch = run(decode + " -Y ouch -V 2>/dev/null");
+    const CommandResult ouch = run_command(decode + " -Y ouch -V 2>/dev/null");
     EXPECT_NE(ouch.output.find("Enter Order"), std::string::npos);
     EXPECT_NE(ouch.output.find("Accepted"), std::string::npos);
     // Feed A and B as separate groups from the exchange's address.
     const CommandResult feeds =
-        run(decode + " -Y moldudp64 -T fields -e ip.src -e ip.dst 2>/dev/null");
+        run_command(decode + " -Y moldudp64 -T fields -e ip.src -e ip.dst 2>/dev/null");
     EXPECT_NE(feeds.output.find("10.0.0.1\t233.54.12.111"), std::string::npos);
     EXPECT_NE(feeds.output.find("10.0.0.1\t233.54.12.112"), std::string::npos);
 }
@@ -148,7 +132,7 @@ TEST(NetCapture, TickbenchDumpDecodesTheItch) {
     const std::string path = dir.file("run.pcapng");
     (void)seeded_run(path);
     const CommandResult dump =
-        run(std::string(TB_DUMP_BIN) + " --mold-port 26477 " + path + " 2>&1");
+        run_command(std::string(TB_DUMP_BIN) + " --mold-port 26477 " + path + " 2>&1");
     EXPECT_EQ(dump.exit_code, 0) << dump.output.substr(0, 4000);
     EXPECT_GT(count(dump.output, "Add Order"), 10u);
     EXPECT_NE(dump.output.find("Stock Directory"), std::string::npos);

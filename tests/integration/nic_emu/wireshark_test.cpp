@@ -39,29 +39,11 @@ using test::Bytes;
 constexpr std::int64_t kEpochNs = 1'718'107'200'000'000'000;
 constexpr std::uint16_t kDevice = 0x1234;
 
-struct CommandResult {
-    int exit_code = -1;
-    std::string output;
-};
-
-CommandResult run(const std::string& command) {
-    CommandResult result;
-    std::FILE* pipe = ::popen(command.c_str(), "r");
-    if (pipe == nullptr) {
-        return result;
-    }
-    char chunk[4096];
-    std::size_t got;
-    while ((got = std::fread(chunk, 1, sizeof chunk, pipe)) > 0) {
-        result.output.append(chunk, got);
-    }
-    const int status = ::pclose(pipe);
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return result;
-}
+using tb::test::CommandResult;
+using tb::test::run_command;
 
 bool have_tshark() {
-    return run("command -v tshark >/dev/null 2>&1 && echo yes").output == "yes\n";
+    return tb::test::have_command("tshark");
 }
 
 std::vector<std::vector<std::string>> rows(const std::string& text) {
@@ -164,8 +146,8 @@ protected:
 
 TEST_F(Wireshark, ReadsEveryFrameOnItsInterfaceWithDirectionAndNanosecondTime) {
     const CommandResult result =
-        run(tshark("-T fields -e frame.interface_id -e frame.interface_name "
-                   "-e frame.packet_flags_direction -e frame.time_epoch -e frame.len"));
+        run_command(tshark("-T fields -e frame.interface_id -e frame.interface_name "
+                           "-e frame.packet_flags_direction -e frame.time_epoch -e frame.len"));
     ASSERT_EQ(result.exit_code, 0) << result.output;
     const auto table = rows(result.output);
     ASSERT_EQ(table.size(), run_.captured);
@@ -194,7 +176,7 @@ TEST_F(Wireshark, ReadsEveryFrameOnItsInterfaceWithDirectionAndNanosecondTime) {
 }
 
 TEST_F(Wireshark, FindsNoMalformedFrameAndEveryChecksumVerifies) {
-    const CommandResult result = run(
+    const CommandResult result = run_command(
         tshark("-o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -o tcp.check_checksum:TRUE "
                "--enable-heuristic metamako_eth -z expert,warn -q"));
     ASSERT_EQ(result.exit_code, 0) << result.output;
@@ -203,7 +185,7 @@ TEST_F(Wireshark, FindsNoMalformedFrameAndEveryChecksumVerifies) {
     EXPECT_EQ(result.output.find("Error"), std::string::npos) << result.output;
     // Checksum status 1 is "good" (Wireshark's PROTO_CHECKSUM_E_GOOD); every frame here is
     // IPv4 with UDP or TCP.
-    const CommandResult status = run(
+    const CommandResult status = run_command(
         tshark("-o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -o tcp.check_checksum:TRUE "
                "--enable-heuristic metamako_eth -T fields -e ip.checksum.status "
                "-e udp.checksum.status -e tcp.checksum.status"));
@@ -218,7 +200,7 @@ TEST_F(Wireshark, FindsNoMalformedFrameAndEveryChecksumVerifies) {
 }
 
 TEST_F(Wireshark, DecodesTheTrailerValuesWeWrote) {
-    const CommandResult result = run(tshark(
+    const CommandResult result = run_command(tshark(
         "--enable-heuristic metamako_eth -Y 'frame.interface_id == 1 && "
         "frame.packet_flags_direction == 2' -T fields -e metamako.time -e metamako.srcdevice "
         "-e metamako.srcport -e metamako.orig_fcs -e metamako.flags -e frame.time_epoch"));

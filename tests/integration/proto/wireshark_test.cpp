@@ -29,6 +29,7 @@
 #include "proto/ouch.hpp"
 #include "proto/pcapng.hpp"
 #include "proto/soupbintcp.hpp"
+#include "tests/support/process.hpp"
 
 namespace {
 
@@ -42,29 +43,11 @@ constexpr std::uint16_t kSoupPort = 15000;
 
 // ---- running tshark ---------------------------------------------------------------------------
 
-struct CommandResult {
-    int exit_code = -1;
-    std::string output;
-};
-
-CommandResult run(const std::string& command) {
-    CommandResult result;
-    std::FILE* pipe = ::popen(command.c_str(), "r");
-    if (pipe == nullptr) {
-        return result;
-    }
-    char chunk[4096];
-    std::size_t got;
-    while ((got = std::fread(chunk, 1, sizeof chunk, pipe)) > 0) {
-        result.output.append(chunk, got);
-    }
-    const int status = ::pclose(pipe);
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return result;
-}
+using tb::test::CommandResult;
+using tb::test::run_command;
 
 bool have_tshark() {
-    return run("command -v tshark >/dev/null 2>&1 && echo yes").output == "yes\n";
+    return tb::test::have_command("tshark");
 }
 
 std::string tshark_base(const fs::path& file) {
@@ -84,7 +67,7 @@ std::vector<std::vector<std::string>> tshark_fields(const fs::path& file,
     for (const std::string& f : fields) {
         command += " -e " + f;
     }
-    const CommandResult result = run(command + " 2>/dev/null");
+    const CommandResult result = run_command(command + " 2>/dev/null");
     EXPECT_EQ(result.exit_code, 0) << command;
     std::vector<std::vector<std::string>> rows;
     std::istringstream in(result.output);
@@ -625,16 +608,17 @@ fs::path Wireshark::path_;
 std::vector<FrameExpectation> Wireshark::frames_;
 
 TEST_F(Wireshark, ReportsNoMalformedPacketChecksumOrSequenceProblem) {
-    const CommandResult expert = run(tshark_base(path_) + " -q -z expert 2>/dev/null");
+    const CommandResult expert = run_command(tshark_base(path_) + " -q -z expert 2>/dev/null");
     ASSERT_EQ(expert.exit_code, 0);
     // -z expert lists sections "Errors (n)", "Warns (n)", "Notes", "Chats", "Comments".
     EXPECT_EQ(expert.output.find("Errors"), std::string::npos) << expert.output;
     EXPECT_EQ(expert.output.find("Warns"), std::string::npos) << expert.output;
     EXPECT_EQ(expert.output.find("Malformed"), std::string::npos) << expert.output;
     EXPECT_EQ(expert.output.find("hecksum"), std::string::npos) << expert.output;
-    const CommandResult malformed = run(tshark_base(path_) +
-                                        " -Y '_ws.malformed || _ws.expert.severity >= 6291456'"
-                                        " 2>/dev/null");
+    const CommandResult malformed =
+        run_command(tshark_base(path_) +
+                    " -Y '_ws.malformed || _ws.expert.severity >= 6291456'"
+                    " 2>/dev/null");
     EXPECT_EQ(malformed.output, "") << malformed.output;
 }
 
@@ -707,7 +691,7 @@ TEST_F(Wireshark, SoupBinTcpFieldsAreThoseWeEncoded) {
                 }
             }
         }
-        const CommandResult verbose = run(tshark_base(path_) + " -V 2>/dev/null");
+        const CommandResult verbose = run_command(tshark_base(path_) + " -V 2>/dev/null");
         std::vector<std::string> shown;
         std::istringstream in(verbose.output);
         const std::string prefix = "    " + label + ": ";
