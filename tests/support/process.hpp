@@ -8,6 +8,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace tb::test {
@@ -41,6 +42,14 @@ struct CommandResult {
 
 // Whether `name` is a command on PATH (tshark, dpdk-testpmd, ...).
 [[nodiscard]] bool have_command(const std::string& name);
+
+// CPU placement for two-process benchmarks: the first two CPUs this process may use (the same
+// one twice when there is only one), to be read before EAL pins the process (a spawned peer
+// inherits that pin, so it is told its CPU).
+[[nodiscard]] std::pair<int, int> two_cpus();
+
+// Pins the calling thread to `cpu` when the process may use it; otherwise leaves it alone.
+void pin_to(int cpu);
 
 // The whole content of a file ("" when it cannot be read).
 [[nodiscard]] std::string read_file(const std::string& path);

@@ -41,23 +41,6 @@ std::uint64_t one_way_frames(std::uint16_t size) {
 std::string g_self;
 int g_peer_cpu = 0;  // chosen before EAL pins this process, whose children inherit the pin
 
-// The first two CPUs this process may use: the benchmark on one, the peer on the other.
-std::pair<int, int> two_cpus() {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    sched_getaffinity(0, sizeof set, &set);
-    std::vector<int> cpus;
-    for (int cpu = 0; cpu < CPU_SETSIZE && cpus.size() < 2; ++cpu) {
-        if (CPU_ISSET(cpu, &set)) {
-            cpus.push_back(cpu);
-        }
-    }
-    if (cpus.empty()) {
-        return {0, 0};
-    }
-    return {cpus.front(), cpus.back()};
-}
-
 int run_peer(const std::string& mode, const std::string& socket, std::uint64_t frames, int cpu) {
     try {
         Eal eal(EalOptions{.args = {"-l", std::to_string(cpu)}, .program = "bench_core-peer"});
@@ -180,7 +163,7 @@ int main(int argc, char** argv) {
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
         return 2;
     }
-    const auto [own_cpu, peer_cpu] = two_cpus();
+    const auto [own_cpu, peer_cpu] = tb::test::two_cpus();
     g_peer_cpu = peer_cpu;
     try {
         Eal eal(EalOptions{.args = {"-l", std::to_string(own_cpu)}, .program = "bench_core"});

@@ -75,29 +75,6 @@ RunFigures& run_figures() {
 // inherits that pinning, so it is told its CPU rather than left to discover it.
 std::pair<int, int> g_cpus{0, 0};
 
-std::pair<int, int> two_cpus() {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    sched_getaffinity(0, sizeof set, &set);
-    std::vector<int> cpus;
-    for (int cpu = 0; cpu < CPU_SETSIZE && cpus.size() < 2; ++cpu) {
-        if (CPU_ISSET(cpu, &set)) {
-            cpus.push_back(cpu);
-        }
-    }
-    if (cpus.empty()) {
-        return {0, 0};
-    }
-    return {cpus.front(), cpus.back()};
-}
-
-void pin_to(int cpu) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    sched_setaffinity(0, sizeof set, &set);
-}
-
 net::StackConfig stack_config(std::uint32_t ip, std::uint8_t last_mac_byte) {
     net::StackConfig config;
     config.mac = {0x02, 0x00, 0x00, 0x00, 0x00, last_mac_byte};
@@ -160,7 +137,7 @@ int serve(Transport& transport, EchoPeer<Transport>& peer, const core::TscClock&
 
 int run_peer(const std::string& mode, const std::string& argument, int cpu) {
     try {
-        pin_to(cpu);
+        tb::test::pin_to(cpu);
         const core::TscClock clock;
         if (mode == "kernel-echo") {
             net::KernelTransport transport;
@@ -560,13 +537,13 @@ int main(int argc, char** argv) {
     if (argc == 5 && std::strcmp(argv[1], "--peer") == 0) {
         return run_peer(argv[2], argv[3], std::atoi(argv[4]));
     }
-    g_cpus = two_cpus();
+    g_cpus = tb::test::two_cpus();
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
         return 2;
     }
     try {
-        pin_to(g_cpus.first);
+        tb::test::pin_to(g_cpus.first);
         core::Eal eal(
             core::EalOptions{.args = {"-l", std::to_string(g_cpus.first)}, .program = "bench_net"});
         benchmark::RunSpecifiedBenchmarks();

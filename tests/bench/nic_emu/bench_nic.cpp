@@ -79,22 +79,6 @@ std::string g_self;
 int g_bench_cpu = 0;
 int g_peer_cpu = 0;
 
-std::pair<int, int> two_cpus() {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    sched_getaffinity(0, sizeof set, &set);
-    std::vector<int> cpus;
-    for (int cpu = 0; cpu < CPU_SETSIZE && cpus.size() < 2; ++cpu) {
-        if (CPU_ISSET(cpu, &set)) {
-            cpus.push_back(cpu);
-        }
-    }
-    if (cpus.empty()) {
-        return {0, 0};
-    }
-    return {cpus.front(), cpus.back()};
-}
-
 std::unique_ptr<EthPort> open_port(const std::string& spec, std::uint32_t pool_size = 0) {
     EthPortConfig config;
     config.spec = spec;
@@ -668,7 +652,7 @@ int main(int argc, char** argv) {
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
         return 2;
     }
-    std::tie(g_bench_cpu, g_peer_cpu) = two_cpus();
+    std::tie(g_bench_cpu, g_peer_cpu) = tb::test::two_cpus();
     try {
         Eal eal(EalOptions{.args = {"-l", std::to_string(g_bench_cpu)}, .program = "bench_nic"});
         g_wires = new Wires;  // never closed: see leave()
