@@ -115,7 +115,10 @@ private:
 };
 
 JitterConfig parse_jitter(const Option& option) {
-    const auto [kind, rest] = split_once(option.value(), ':');
+    // Not a structured binding: clang 14 cannot capture one in the lambda below.
+    const auto parts = split_once(option.value(), ':');
+    const std::string_view kind = parts.first;
+    const std::string_view rest = parts.second;
     const std::vector<std::string_view> args =
         rest.empty() ? std::vector<std::string_view>{} : split_all(rest, ':');
     const auto want = [&](std::size_t n, const char* form) {
